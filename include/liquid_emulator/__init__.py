@@ -1,0 +1,1 @@
+"""A Liquid (ex-Quoine) REST API v2 emulator with deterministic account histories."""
