@@ -1,0 +1,1 @@
+"""Liquid Sync: Liquid exchange histories into a DuckDB warehouse."""

@@ -1,0 +1,33 @@
+"""Fixtures for the pipeline tests: a fresh emulator (accounts ``alpha`` and ``beta``, two
+tokens each), a ``Pipeline`` on a fresh warehouse, and a fresh data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.liquid_sync.emulator import start_emulator
+from tests.liquid_sync.pipeline import Pipeline
+
+
+@pytest.fixture
+def emulator():
+    running, server = start_emulator()
+    try:
+        yield running
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pipeline(emulator, tmp_path):
+    return Pipeline(emulator, tmp_path)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """A fresh ``LIQUID_DATA_DIR`` holding the default warehouse."""
+    monkeypatch.setenv("LIQUID_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("LIQUID_WAREHOUSE", raising=False)
+    return tmp_path / "data"
