@@ -1,0 +1,68 @@
+"""Reconciliation of the ledger with the balances the API reports."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from liquid_emulator.model import units_to_decimal
+from liquid_sync.reconcile import likely_cause, reconcile
+from tests.liquid_sync.pipeline import expected_ledger
+
+
+def reconciled(pipeline, batch_id: str) -> dict:
+    summary = reconcile(batch_id, warehouse_path=pipeline.warehouse)
+    json.dumps(summary)
+    rows = pipeline.rows("SELECT currency, ledger_balance, api_balance, difference, pending_executions_effect,"
+                         " likely_cause FROM reconciliation WHERE batch_id = ? AND account = 'alpha'", [batch_id])
+    return {"summary": summary, "rows": {r[0]: r[1:] for r in rows}}
+
+
+def test_without_the_ledger_export_the_missing_deposits_are_reported(pipeline):
+    batch = pipeline.sync(["alpha"], "full")["batch_id"]
+    account = pipeline.emulator.exchange.account("alpha")
+    result = reconciled(pipeline, batch)
+    balances = {code: units_to_decimal(units) for code, units in account.balances().items()}
+    assert {c: r[1] for c, r in result["rows"].items()} == balances
+    for currency, (ledger, api, difference, pending, cause) in result["rows"].items():
+        assert difference == api - ledger
+    causes = " ".join(r[4] or "" for r in result["rows"].values())
+    assert "deposits not imported yet (import the ledger export)" in causes
+    assert "unexplained" not in causes
+    differing = result["summary"]["accounts"]["alpha"]["differences"]
+    assert {d["currency"] for d in differing} == {c for c, r in result["rows"].items() if r[2]}
+
+
+def test_with_every_export_imported_only_open_orders_remain(pipeline):
+    pipeline.import_files("alpha", pipeline.export("alpha"))
+    batch = pipeline.sync(["alpha"], "full")["batch_id"]
+    result = reconciled(pipeline, batch)
+    account = pipeline.emulator.exchange.account("alpha")
+    assert {c: r[0] for c, r in result["rows"].items() if r[0]} == expected_ledger(account)
+    for currency, (ledger, api, difference, pending, cause) in result["rows"].items():
+        assert difference == pending, currency
+        assert cause == ("executions of open orders wait for their order to close" if pending else None)
+    assert any(r[3] for r in result["rows"].values()), "the emulator keeps a partially filled order open"
+    reconcile(batch, warehouse_path=pipeline.warehouse)
+    assert pipeline.rows("SELECT count(*) FROM reconciliation")[0][0] == len(result["rows"]), "rerun replaces"
+
+
+@pytest.mark.parametrize("currency, difference, pending, ledger_files, zero_fees, cause", [
+    ("BTC", None, 0, 0, 0, "no balance from the API"),
+    ("BTC", Decimal(0), 0, 0, 0, None),
+    ("JPY", Decimal(5), 0, 0, 0, "deposits not imported yet"),
+    ("QASH", Decimal(-3), 0, 1, 4, "fees paid in QASH are only in the export files"),
+    ("ETH", Decimal(2), Decimal(2), 1, 0, "executions of open orders wait for their order to close"),
+    ("ETH", Decimal(3), Decimal(2), 1, 0, "unexplained difference of 1"),
+])
+def test_likely_causes(currency, difference, pending, ledger_files, zero_fees, cause):
+    got = likely_cause(currency, difference, Decimal(pending), ledger_files, zero_fees)
+    assert (got is None) if cause is None else cause in got
+
+
+def test_an_unloaded_batch_cannot_be_reconciled(pipeline):
+    pipeline.sync(["beta"], "full")
+    with pytest.raises(ValueError, match="is not loaded"):
+        reconcile("nope", warehouse_path=pipeline.warehouse)
