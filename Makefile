@@ -1,27 +1,42 @@
 # Two entry points: `make demo` (the main job) and `make test` (the whole suite).
 # Both bootstrap .venv from the pinned requirements when it is missing or stale.
+# `make bench` writes BENCHMARKS.md from its own .venv-bench, which adds the benchmark-only
+# peer (dlt, requirements-bench.txt) to the same pins.
 PYTHON ?= python3.11
 VENV ?= .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.bootstrapped
+BENCH_VENV ?= .venv-bench
+PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test venv clean
+.PHONY: demo test bench venv clean
 
-venv: $(STAMP)
+# $(call bootstrap,VENV,REQUIREMENTS): a fresh virtual environment with exactly these pins and
+# this project installed in editable mode, pip check clean.
+define bootstrap
+	rm -rf $(1)
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/pip install $(PIP_FLAGS) -r $(2)
+	$(1)/bin/pip install $(PIP_FLAGS) --no-deps -e .
+	$(1)/bin/pip check
+	touch $(1)/.bootstrapped
+endef
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
-	$(BIN)/pip check
-	touch $(STAMP)
+venv: $(VENV)/.bootstrapped
 
-demo: $(STAMP)
-	$(BIN)/python -m liquid_sync.demo
+$(VENV)/.bootstrapped: requirements.txt requirements-dev.txt pyproject.toml
+	$(call bootstrap,$(VENV),requirements-dev.txt)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+$(BENCH_VENV)/.bootstrapped: requirements.txt requirements-bench.txt pyproject.toml
+	$(call bootstrap,$(BENCH_VENV),requirements-bench.txt)
+
+demo: $(VENV)/.bootstrapped
+	$(VENV)/bin/python -m liquid_sync.demo
+
+test: $(VENV)/.bootstrapped
+	$(VENV)/bin/python -m pytest
+
+# Every benchmark figure, into BENCHMARKS.md (about half an hour: 1M-execution accounts included).
+bench: $(BENCH_VENV)/.bootstrapped
+	$(BENCH_VENV)/bin/python bench/run_benchmarks.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache
