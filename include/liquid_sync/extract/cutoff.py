@@ -2,7 +2,7 @@
 
 Reads ``max(occurred_at)`` of the file-import tables (``file_trades``, ``file_deposits``,
 ``file_withdrawals``) that exist, restricted to the account when a table has an ``account``
-column, over a read-only DuckDB connection.
+column, over a read-only DuckDB connection that waits out a writer briefly (``reader.reading``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from liquid_sync.warehouse.reader import reading
+
 FILE_TABLES = ("file_trades", "file_deposits", "file_withdrawals")
 
 
@@ -20,13 +22,9 @@ def warehouse_cutoff(warehouse: Path, account: str) -> int | None:
     warehouse or the tables do not exist yet or hold nothing."""
     if not warehouse.exists():
         return None
-    try:
-        connection = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise RuntimeError(f"{warehouse}: cannot open the warehouse read-only ({exc})") from None
-    try:
+    newest: list[float] = []
+    with reading(warehouse, f"the newest file transaction of account {account!r}") as connection:
         columns = _columns(connection)
-        newest: list[float] = []
         for table in FILE_TABLES:
             if "occurred_at" not in columns.get(table, set()):
                 continue
@@ -38,8 +36,6 @@ def warehouse_cutoff(warehouse: Path, account: str) -> int | None:
             (value,) = connection.execute(sql, params).fetchone()
             if value is not None:
                 newest.append(value)
-    finally:
-        connection.close()
     return math.floor(max(newest)) if newest else None
 
 

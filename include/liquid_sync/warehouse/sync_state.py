@@ -10,20 +10,16 @@ executions; ``state_from_rows(state_rows(s)) == s`` for every state.
 from __future__ import annotations
 
 import json
-import logging
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-log = logging.getLogger(__name__)
+from liquid_sync.warehouse.reader import reading
 
 STATE_FORMAT = 1
 WITHDRAWAL_ENDPOINTS = ("crypto_withdrawals", "fiat_withdrawals")
 COLUMNS = ("account", "endpoint", "product_id", "newest_id", "newest_created_at", "open_records", "state_run_id")
-READ_ATTEMPTS = 8
-READ_BACKOFF_SECONDS = 0.25
 
 
 def _time(seconds: int | None) -> datetime | None:
@@ -97,23 +93,10 @@ def read_state(con: duckdb.DuckDBPyConnection, account: str, table: str = "sync_
 
 def committed_state(warehouse: Path, account: str) -> dict | None:
     """The state the warehouse at ``warehouse`` committed for ``account``, read over a read-only
-    connection; None when the warehouse does not exist yet or has no ``sync_state`` table. A
-    warehouse held by its writer is retried a few times (the load is short), then reported."""
+    connection (``reader.reading``: a writer holding the file is waited out, briefly); None when
+    the warehouse does not exist yet or has no ``sync_state`` table."""
     if not warehouse.exists():
         return None
-    for attempt in range(1, READ_ATTEMPTS + 1):
-        try:
-            con = duckdb.connect(str(warehouse), read_only=True)
-            break
-        except duckdb.IOException as exc:
-            if attempt == READ_ATTEMPTS:
-                raise RuntimeError(f"{warehouse}: cannot read the committed sync state ({exc})") from None
-            log.warning("%s is being written; reading the sync state again in %.2fs", warehouse,
-                        READ_BACKOFF_SECONDS * attempt)
-            time.sleep(READ_BACKOFF_SECONDS * attempt)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
+    with reading(warehouse, "the committed sync state") as con:
         tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'sync_state'").fetchall()
         return read_state(con, account) if tables[0][0] else None
-    finally:
-        con.close()

@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from liquid_sync.extract.cutoff import warehouse_cutoff
+from liquid_sync.warehouse import reader
 
 
 def test_no_warehouse_or_no_tables_means_no_cutoff(tmp_path):
@@ -30,7 +31,8 @@ def test_newest_occurrence_across_file_tables_of_the_account(tmp_path):
     assert warehouse_cutoff(path, "nobody") == 1617235200
 
 
-def test_a_warehouse_held_by_a_writer_process_is_reported(tmp_path):
+def test_a_warehouse_held_by_a_writer_process_throughout_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "READ_BACKOFF_SECONDS", 0.01)
     path = tmp_path / "w.duckdb"
     writer = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys; db = duckdb.connect(sys.argv[1]); print('open', flush=True); "
@@ -39,7 +41,7 @@ def test_a_warehouse_held_by_a_writer_process_is_reported(tmp_path):
     )
     try:
         assert writer.stdout.readline().strip() == "open"
-        with pytest.raises(RuntimeError, match="cannot open the warehouse read-only"):
+        with pytest.raises(RuntimeError, match="cannot read the newest file transaction of account 'demo'"):
             warehouse_cutoff(path, "demo")
     finally:
         writer.stdin.close()
