@@ -1,7 +1,7 @@
 """Every benchmark figure of Liquid Sync, written to ``BENCHMARKS.md``, from one command.
 
-    make bench                                   # installs requirements-bench.txt, then this
-    .venv/bin/python bench/run_benchmarks.py [--executions 100000 1000000] [--repeats 3]
+    make bench                                   # .venv-bench (requirements-bench.txt), then this
+    .venv-bench/bin/python bench/run_benchmarks.py [--executions 100000 1000000] [--repeats 3]
         [--peer-executions 100000] [--rate-limit 30] [--rate-window 3] [--output BENCHMARKS.md]
 
 For each account size an emulated account is generated and served over HTTP (rate limit
