@@ -49,6 +49,25 @@ def test_with_every_export_imported_only_open_orders_remain(pipeline):
     assert pipeline.rows("SELECT count(*) FROM reconciliation")[0][0] == len(result["rows"]), "rerun replaces"
 
 
+def test_an_order_filled_between_syncs_reconciles_to_the_satoshi(pipeline):
+    account = pipeline.emulator.exchange.account("alpha")
+    pipeline.import_files("alpha", pipeline.export("alpha"))
+    pipeline.sync(["alpha"], "full")
+    partial = {o.id: len(o.executions) for o in account.orders if o.status == "partially_filled"}
+    pipeline.emulator.exchange.advance_clock(7 * 86_400)
+    completed = [o for o in account.orders if o.id in partial and o.status == "filled"
+                 and o.fee_currency == o.funding_currency]
+    assert any(len(o.executions) > partial[o.id] for o in completed), "fills in the files and fills after them"
+
+    batch = pipeline.sync(["alpha"], "incremental")["batch_id"]
+    for order in completed:
+        fees = pipeline.rows("SELECT sum(fee) FROM trades WHERE order_id = ? AND fee_currency = ?",
+                             [order.id, order.funding_currency])
+        assert fees == [(units_to_decimal(order.order_fee),)], order.id
+    result = reconciled(pipeline, batch)
+    assert not [r[4] for r in result["rows"].values() if "unexplained" in (r[4] or "")]
+
+
 @pytest.mark.parametrize("currency, difference, pending, ledger_files, zero_fees, cause", [
     ("BTC", None, 0, 0, 0, "no balance from the API"),
     ("BTC", Decimal(0), 0, 0, 0, None),

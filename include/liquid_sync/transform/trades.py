@@ -4,9 +4,11 @@ Rules (``docs/warehouse.md`` states them for analysts):
 
 1. An API execution is a trade once its order is closed: ``filled``, or ``cancelled`` with a
    fill. Executions of open orders, or of orders not seen yet, wait (``pending_executions``).
-2. Its fee is its share of the order's ``order_fee``, in proportion to quantity, split at
-   1e-8 by largest remainder so that the shares of a complete order sum to ``order_fee``
-   exactly (``fee_estimated``). A matched file trade's exact fee and currency replace it.
+2. A matched file trade gives it its exact fee and currency. Otherwise its fee is its share
+   of what the order's ``order_fee`` leaves after the exact quote-currency fees of the
+   order's matched executions, in proportion to quantity, split at 1e-8 by largest remainder
+   so that a complete order's quote-currency fees sum to ``order_fee`` exactly
+   (``fee_estimated``).
 3. Matching, per account: rule ``execution_id_side`` pairs an API execution and a file trade
    with the same (execution id, side). A file trade without an execution id is paired by
    rule ``pair_side_quantity_price_time_2s`` with the API execution (not paired by the first
@@ -60,25 +62,45 @@ def api_executions_with_orders(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def allocate_fees(con: duckdb.DuckDBPyConnection) -> None:
-    """``api_fee_shares``: each closed execution's share of its order's fee, in 1e-8 units."""
-    not_units = " OR ".join(
-        f"{column} * {UNITS} <> trunc({column} * {UNITS})" for column in ("quantity", "order_fee", "filled_quantity")
+    """``api_fee_shares``: the estimated fee, in 1e-8 units, of each closed execution not matched to
+    a file trade (``file_decisions``): its share of what its order's ``order_fee`` leaves after
+    the exact quote-currency fees of the order's matched executions."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE fee_basis AS
+        WITH exact AS (
+            SELECT account, api_execution_id AS execution_id, api_side AS side, fee, fee_currency
+            FROM file_decisions WHERE decision = 'matched'
+        ), known AS (
+            SELECT x.*, e.execution_id IS NOT NULL AS matched,
+                   CASE WHEN e.fee_currency = x.quote_currency THEN e.fee ELSE 0 END AS exact_quote_fee
+            FROM api_x AS x LEFT JOIN exact AS e USING (account, execution_id, side)
+            WHERE x.closed
+        )
+        SELECT account, execution_id, side, order_id, quantity,
+               order_fee - sum(exact_quote_fee) OVER per_order AS fee,
+               filled_quantity - coalesce(sum(quantity) FILTER (WHERE matched) OVER per_order, 0) AS filled
+        FROM known
+        WINDOW per_order AS (PARTITION BY account, order_id)
+        QUALIFY NOT matched"""
     )
-    row = first_row(con, f"SELECT account, order_id, execution_id FROM api_x WHERE closed AND ({not_units}) LIMIT 1")
+    not_units = " OR ".join(
+        f"{column} * {UNITS} <> trunc({column} * {UNITS})" for column in ("quantity", "fee", "filled")
+    )
+    row = first_row(con, f"SELECT account, order_id, execution_id FROM fee_basis WHERE {not_units} LIMIT 1")
     if row is not None:
         raise RecordError(
-            f"account {row[0]!r}, order {row[1]} (execution {row[2]}): quantity, filled_quantity or order_fee "
-            "is finer than 1e-8; its fee cannot be shared at 1e-8"
+            f"account {row[0]!r}, order {row[1]} (execution {row[2]}): quantity, filled_quantity, order_fee or a "
+            "matched file trade's fee is finer than 1e-8; its fee cannot be shared at 1e-8"
         )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE api_fee_shares AS
         WITH units AS (
             SELECT account, execution_id, side, order_id,
                    CAST(quantity * {UNITS} AS HUGEINT) AS quantity_units,
-                   CAST(abs(order_fee) * {UNITS} AS HUGEINT) AS fee_units,
-                   CASE WHEN order_fee < 0 THEN -1 ELSE 1 END AS fee_sign,
-                   CAST(filled_quantity * {UNITS} AS HUGEINT) AS filled_units
-            FROM api_x WHERE closed
+                   CAST(abs(fee) * {UNITS} AS HUGEINT) AS fee_units,
+                   CASE WHEN fee < 0 THEN -1 ELSE 1 END AS fee_sign,
+                   CAST(filled * {UNITS} AS HUGEINT) AS filled_units
+            FROM fee_basis
         ), shares AS (
             SELECT *, fee_units * quantity_units AS numerator,
                    greatest(filled_units, sum(quantity_units) OVER per_order) AS denominator,
@@ -99,6 +121,7 @@ def allocate_fees(con: duckdb.DuckDBPyConnection) -> None:
                                         ELSE CAST(2 * remainder >= denominator AS INTEGER) END) AS fee_units
         FROM ranked"""
     )
+    con.execute("DROP TABLE fee_basis")
 
 
 def file_trades(con: duckdb.DuckDBPyConnection) -> None:
@@ -207,7 +230,7 @@ def trades(con: duckdb.DuckDBPyConnection) -> None:
                d.rule AS match_rule, d.file_trade_key, d.trades_file_id, d.trades_line, d.ledger_file_id,
                d.ledger_line
         FROM api_x AS a
-        JOIN api_fee_shares AS s USING (account, execution_id, side)
+        LEFT JOIN api_fee_shares AS s USING (account, execution_id, side)
         LEFT JOIN file_decisions AS d ON d.decision = 'matched' AND d.account = a.account
              AND d.api_execution_id = a.execution_id AND d.api_side = a.side
         LEFT JOIN file_rebates AS r ON d.ledger_file_id IS NOT NULL AND r.account = d.account
