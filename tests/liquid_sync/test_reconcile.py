@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
+from liquid_emulator.exchange import AccountSpec
 from liquid_emulator.model import units_to_decimal
 from liquid_sync.reconcile import likely_cause, reconcile
-from tests.liquid_sync.pipeline import expected_ledger
+from tests.liquid_sync.emulator import start_emulator
+from tests.liquid_sync.pipeline import Pipeline, expected_ledger
 
 
 def reconciled(pipeline, batch_id: str) -> dict:
@@ -68,17 +71,71 @@ def test_an_order_filled_between_syncs_reconciles_to_the_satoshi(pipeline):
     assert not [r[4] for r in result["rows"].values() if "unexplained" in (r[4] or "")]
 
 
-@pytest.mark.parametrize("currency, difference, pending, ledger_files, zero_fees, cause", [
-    ("BTC", None, 0, 0, 0, "no balance from the API"),
-    ("BTC", Decimal(0), 0, 0, 0, None),
-    ("JPY", Decimal(5), 0, 0, 0, "deposits not imported yet"),
-    ("QASH", Decimal(-3), 0, 1, 4, "fees paid in QASH are only in the export files"),
-    ("ETH", Decimal(2), Decimal(2), 1, 0, "executions of open orders wait for their order to close"),
-    ("ETH", Decimal(3), Decimal(2), 1, 0, "unexplained difference of 1"),
+EXPORT_END = datetime(2021, 9, 30, tzinfo=timezone.utc)
+FETCHED = datetime(2021, 10, 7, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("currency, difference, pending, ledger_lines_end, zero_fees, cause", [
+    ("BTC", None, 0, None, 0, "no balance from the API"),
+    ("BTC", Decimal(0), 0, None, 0, None),
+    ("JPY", Decimal(5), 0, None, 0, "deposits not imported yet"),
+    ("XRP", Decimal(5), 0, EXPORT_END, 0, "deposits after the imported ledger export, whose lines end at 2021-09-30"),
+    ("XRP", Decimal(5), 0, FETCHED, 0, "unexplained difference of 5"),
+    ("QASH", Decimal(-3), 0, EXPORT_END, 4, "fees paid in QASH are only in the export files"),
+    ("ETH", Decimal(2), Decimal(2), EXPORT_END, 0, "executions of open orders wait for their order to close"),
+    ("ETH", Decimal(-3), Decimal(-2), EXPORT_END, 0, "unexplained difference of -1"),
 ])
-def test_likely_causes(currency, difference, pending, ledger_files, zero_fees, cause):
-    got = likely_cause(currency, difference, Decimal(pending), ledger_files, zero_fees)
+def test_likely_causes(currency, difference, pending, ledger_lines_end, zero_fees, cause):
+    got = likely_cause(currency, difference, Decimal(pending), ledger_lines_end, FETCHED, zero_fees)
     assert (got is None) if cause is None else cause in got
+
+
+@pytest.fixture
+def small_pipeline(request, tmp_path):
+    """A pipeline on one account ``alpha`` of the parametrised (seed, executions)."""
+    seed, executions = request.param
+    running, server = start_emulator([AccountSpec("alpha", seed=seed, executions=executions)], tokens_per_account=1)
+    try:
+        yield Pipeline(running, tmp_path)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("small_pipeline", [(12, 600)], indirect=True)
+def test_open_orders_matched_to_file_trades_count_their_exact_qash_fees(small_pipeline):
+    pipeline = small_pipeline
+    pipeline.import_files("alpha", pipeline.export("alpha"))
+    pipeline.sync(["alpha"], "full")
+    pipeline.emulator.exchange.advance_clock(86_400)
+    batch = pipeline.sync(["alpha"], "incremental")["batch_id"]
+    qash_fees_of_open_orders = pipeline.rows(
+        "SELECT count(*) FROM pending_executions AS p JOIN dedup_matches AS m USING (account, execution_id, side)"
+        " JOIN file_trades AS f ON f.account = m.account AND f.trades_file_id = m.file_id AND f.trades_line = m.line"
+        " WHERE f.fee_currency = 'QASH' AND f.fee > 0")
+    assert qash_fees_of_open_orders[0][0], "an open order holds fills with QASH fees from the files"
+    rows = reconciled(pipeline, batch)["rows"]
+    assert rows["QASH"][3] != 0
+    for currency, (ledger, api, difference, pending, cause) in rows.items():
+        assert difference == pending, currency
+
+
+@pytest.mark.parametrize("small_pipeline", [(7, 600)], indirect=True)
+def test_deposits_after_the_imported_ledger_export_are_named(small_pipeline):
+    pipeline = small_pipeline
+    pipeline.import_files("alpha", pipeline.export("alpha"))
+    pipeline.sync(["alpha"], "full")
+    pipeline.emulator.exchange.advance_clock(7 * 86_400)
+    batch = pipeline.sync(["alpha"], "incremental")["batch_id"]
+    rows = reconciled(pipeline, batch)["rows"]
+    newer = {c: r for c, r in rows.items() if "deposits after the imported ledger export" in (r[4] or "")}
+    assert newer, "the week brought a deposit"
+    assert not [r[4] for r in rows.values() if "unexplained" in (r[4] or "")]
+
+    pipeline.import_files("alpha", pipeline.export("alpha"))
+    batch = pipeline.sync(["alpha"], "incremental")["batch_id"]
+    rows = reconciled(pipeline, batch)["rows"]
+    for currency in newer:
+        assert rows[currency][2] == rows[currency][3], "the newer export brings the deposits"
 
 
 def test_an_unloaded_batch_cannot_be_reconciled(pipeline):

@@ -43,7 +43,8 @@ def _utc_text(expr: str) -> str:
     return f"strftime({expr}, '%Y-%m-%dT%H:%M:%S') || {fraction} || 'Z'"
 
 
-def _money(units: str) -> str:
+def money_from_units(units: str) -> str:
+    """SQL: the exact amount of ``units`` 1e-8 units."""
     return f"CAST(CAST({units} AS DECIMAL(38,0)) * CAST(0.00000001 AS DECIMAL(10,8)) AS {MONEY})"
 
 
@@ -66,7 +67,7 @@ def allocate_fees(con: duckdb.DuckDBPyConnection) -> None:
     a file trade (``file_decisions``): its share of what its order's ``order_fee`` leaves after
     the exact quote-currency fees of the order's matched executions."""
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE fee_basis AS
+        f"""CREATE OR REPLACE TEMP TABLE fee_basis AS
         WITH exact AS (
             SELECT account, api_execution_id AS execution_id, api_side AS side, fee, fee_currency
             FROM file_decisions WHERE decision = 'matched'
@@ -76,12 +77,7 @@ def allocate_fees(con: duckdb.DuckDBPyConnection) -> None:
             FROM api_x AS x LEFT JOIN exact AS e USING (account, execution_id, side)
             WHERE x.closed
         )
-        SELECT account, execution_id, side, order_id, quantity,
-               order_fee - sum(exact_quote_fee) OVER per_order AS fee,
-               filled_quantity - coalesce(sum(quantity) FILTER (WHERE matched) OVER per_order, 0) AS filled
-        FROM known
-        WINDOW per_order AS (PARTITION BY account, order_id)
-        QUALIFY NOT matched"""
+        {unmatched_fee_basis('known')}"""
     )
     not_units = " OR ".join(
         f"{column} * {UNITS} <> trunc({column} * {UNITS})" for column in ("quantity", "fee", "filled")
@@ -92,15 +88,42 @@ def allocate_fees(con: duckdb.DuckDBPyConnection) -> None:
             f"account {row[0]!r}, order {row[1]} (execution {row[2]}): quantity, filled_quantity, order_fee or a "
             "matched file trade's fee is finer than 1e-8; its fee cannot be shared at 1e-8"
         )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE api_fee_shares AS
-        WITH units AS (
+    con.execute(f"CREATE OR REPLACE TEMP TABLE api_fee_shares AS {fee_shares('fee_basis')}")
+    con.execute("DROP TABLE fee_basis")
+
+
+def unmatched_fee_basis(known: str) -> str:
+    """SQL: the ``fee_shares`` basis of the executions of relation ``known`` not matched to a file
+    trade. ``known`` holds every execution of its orders: (account, execution_id, side, order_id,
+    quantity, order_fee, filled_quantity, matched, exact_quote_fee), where ``exact_quote_fee`` is
+    a matched execution's exact fee from the files when it is in the order's quote currency, else 0.
+    The unmatched executions share what ``order_fee`` leaves after those exact fees."""
+    return f"""SELECT account, execution_id, side, order_id, quantity,
+               order_fee - sum(exact_quote_fee) OVER per_order AS fee,
+               filled_quantity - coalesce(sum(quantity) FILTER (WHERE matched) OVER per_order, 0) AS filled
+        FROM {known}
+        WINDOW per_order AS (PARTITION BY account, order_id)
+        QUALIFY NOT matched"""
+
+
+def fee_shares(basis: str) -> str:
+    """SQL: (account, execution_id, side, fee_units) for each row of relation ``basis``.
+
+    ``basis`` holds the executions that share an order's fee: (account, execution_id, side,
+    order_id, quantity, fee, filled), where ``fee`` is what the order's executions in ``basis``
+    share and ``filled`` the quantity it is for, the same on every row of an order, all whole
+    1e-8 units. ``fee_units`` is an execution's share in 1e-8 units, in proportion to quantity:
+    when the order's quantities add up to ``filled`` the leftover units go to the largest
+    remainders (ties by execution id, side), so the shares sum to ``fee`` exactly; otherwise
+    each share is rounded half up.
+    """
+    return f"""WITH units AS (
             SELECT account, execution_id, side, order_id,
                    CAST(quantity * {UNITS} AS HUGEINT) AS quantity_units,
                    CAST(abs(fee) * {UNITS} AS HUGEINT) AS fee_units,
                    CASE WHEN fee < 0 THEN -1 ELSE 1 END AS fee_sign,
                    CAST(filled * {UNITS} AS HUGEINT) AS filled_units
-            FROM fee_basis
+            FROM {basis}
         ), shares AS (
             SELECT *, fee_units * quantity_units AS numerator,
                    greatest(filled_units, sum(quantity_units) OVER per_order) AS denominator,
@@ -120,8 +143,6 @@ def allocate_fees(con: duckdb.DuckDBPyConnection) -> None:
                fee_sign * (share + CASE WHEN complete THEN CAST(rank <= leftover AS INTEGER)
                                         ELSE CAST(2 * remainder >= denominator AS INTEGER) END) AS fee_units
         FROM ranked"""
-    )
-    con.execute("DROP TABLE fee_basis")
 
 
 def file_trades(con: duckdb.DuckDBPyConnection) -> None:
@@ -220,7 +241,7 @@ def trades(con: duckdb.DuckDBPyConnection) -> None:
         SELECT a.account, a.execution_id || ':' || a.side AS trade_key, a.execution_id, a.side, a.order_id,
                a.product_id, a.base_currency, a.quote_currency, a.quantity, a.price,
                CAST(CAST(a.quantity AS DECIMAL(28,10)) * CAST(a.price AS DECIMAL(28,10)) AS {MONEY}) AS amount,
-               coalesce(d.fee, {_money('s.fee_units')}) AS fee, coalesce(r.rebate, 0) AS rebate,
+               coalesce(d.fee, {money_from_units('s.fee_units')}) AS fee, coalesce(r.rebate, 0) AS rebate,
                coalesce(d.fee_currency, a.quote_currency) AS fee_currency,
                d.file_trade_key IS NULL AS fee_estimated,
                CASE WHEN d.file_trade_key IS NULL THEN 'order_fee_share' ELSE {fee_source.format('d')} END
