@@ -29,7 +29,6 @@ from liquid_sync import warehouse
 from liquid_sync.orchestration import local_airflow
 from liquid_sync.orchestration.summary import summaries_dir
 from tests.deployment import compose
-from tests.liquid_sync.emulator import start_emulator
 from tests.liquid_sync.pipeline import closed_executions
 
 pytestmark = pytest.mark.timeout(600)
@@ -94,15 +93,6 @@ def broker():
         yield f"redis://{HOST}:{REDIS_PORT}/{empty[-1]}"
     finally:
         client.flushdb()
-
-
-@pytest.fixture
-def emulator():
-    running, server = start_emulator()
-    try:
-        yield running
-    finally:
-        server.stop()
 
 
 class Deployment:

@@ -17,7 +17,6 @@ from liquid_emulator.export import write_exports
 from liquid_sync import warehouse
 from liquid_sync.orchestration import local_airflow, settings
 from liquid_sync.orchestration.summary import summaries_dir
-from tests.liquid_sync.emulator import start_emulator
 from tests.liquid_sync.pipeline import closed_executions
 
 pytestmark = pytest.mark.timeout(300)
@@ -64,15 +63,6 @@ class LocalAirflow:
         with sqlite3.connect(self.root / "home" / "airflow.db") as db:
             return [uri for (uri,) in db.execute(
                 "SELECT a.uri FROM asset_event AS e JOIN asset AS a ON a.id = e.asset_id ORDER BY e.id")]
-
-
-@pytest.fixture
-def emulator():
-    running, server = start_emulator()
-    try:
-        yield running
-    finally:
-        server.stop()
 
 
 def statuses(summary: dict) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""Fixtures for the pipeline tests: a fresh emulator (accounts ``alpha`` and ``beta``, two
-tokens each), a ``Pipeline`` on a fresh warehouse, and a fresh data directory."""
+"""Fixtures for the pipeline tests: a ``Pipeline`` on the fresh emulator (``tests/conftest.py``)
+and a fresh warehouse, and a fresh data directory."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.liquid_sync.emulator import start_emulator
 from tests.liquid_sync.pipeline import Pipeline
-
-
-@pytest.fixture
-def emulator():
-    running, server = start_emulator()
-    try:
-        yield running
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ records on).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,10 +55,12 @@ class Emulator:
         return LiquidClient(self.url, token.token_id, token.secret, account=account, **options)
 
 
-def start_emulator(accounts=(ALPHA, BETA), tokens_per_account: int = 2) -> tuple[Emulator, EmulatorServer]:
+@contextmanager
+def running_emulator(accounts=(ALPHA, BETA), tokens_per_account: int = 2) -> Iterator[Emulator]:
+    """An emulator serving ``accounts`` until the block ends."""
     exchange = Exchange.create(list(accounts), tokens_per_account=tokens_per_account)
-    server = EmulatorServer(exchange).start()
-    return Emulator(exchange, server), server
+    with EmulatorServer(exchange) as server:
+        yield Emulator(exchange, server)
 
 
 def raw_rows(data_dir: Path, account: str, run_id: str) -> list[dict]:

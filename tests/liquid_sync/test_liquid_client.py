@@ -28,7 +28,7 @@ from liquid_sync.liquid_client import (
     parse_json,
     request_target,
 )
-from tests.liquid_sync.emulator import BETA, start_emulator
+from tests.liquid_sync.emulator import BETA, running_emulator
 from tests.liquid_sync.fakes import FakeClock, Reply, ScriptedSession
 
 SECRET = "s3cr3t-very-private-value-of-at-least-32-bytes"
@@ -354,11 +354,8 @@ def test_rejects_unusable_settings():
 
 @pytest.fixture
 def emulator():
-    running, server = start_emulator(accounts=(BETA,), tokens_per_account=1)
-    try:
+    with running_emulator(accounts=(BETA,), tokens_per_account=1) as running:
         yield running
-    finally:
-        server.stop()
 
 
 def test_emulator_accepts_signed_requests_with_queries(emulator):

@@ -11,7 +11,7 @@ import pytest
 from liquid_emulator.exchange import AccountSpec
 from liquid_emulator.model import units_to_decimal
 from liquid_sync.reconcile import likely_cause, reconcile
-from tests.liquid_sync.emulator import start_emulator
+from tests.liquid_sync.emulator import running_emulator
 from tests.liquid_sync.pipeline import Pipeline, expected_ledger
 
 
@@ -94,11 +94,8 @@ def test_likely_causes(currency, difference, pending, ledger_lines_end, zero_fee
 def small_pipeline(request, tmp_path):
     """A pipeline on one account ``alpha`` of the parametrised (seed, executions)."""
     seed, executions = request.param
-    running, server = start_emulator([AccountSpec("alpha", seed=seed, executions=executions)], tokens_per_account=1)
-    try:
+    with running_emulator([AccountSpec("alpha", seed=seed, executions=executions)], tokens_per_account=1) as running:
         yield Pipeline(running, tmp_path)
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("small_pipeline", [(12, 600)], indirect=True)

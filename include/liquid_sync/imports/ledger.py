@@ -80,7 +80,7 @@ def store_entries(
         " WHERE e.account = s.account AND e.transaction_id = s.transaction_id"
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE import_new_entries AS
+        """CREATE OR REPLACE TEMP TABLE import_new_entries AS
         SELECT * FROM import_entries AS s WHERE NOT EXISTS (
             SELECT 1 FROM file_ledger_entries AS e
             WHERE e.account = s.account AND e.transaction_id = s.transaction_id)"""

@@ -132,7 +132,7 @@ def add_execution_candidates(con: duckdb.DuckDBPyConnection, account: str, touch
     )
     # side_key: the currency received by the side a row belongs to.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE import_execution_sides AS
+        """CREATE OR REPLACE TEMP TABLE import_execution_sides AS
         WITH keyed AS (
             SELECT r.*, x.base, x.quote, x.pays,
                    CASE WHEN x.pays = 1 THEN x.received

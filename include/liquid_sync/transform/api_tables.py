@@ -146,7 +146,7 @@ def executions(con: duckdb.DuckDBPyConnection, raw_executions: str, raw_orders: 
         "(the execution cannot be tied to its order)",
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE batch_executions AS
+        """CREATE OR REPLACE TEMP TABLE batch_executions AS
         SELECT account, execution_id, side, order_id, product_id, quantity, price, taker_side, occurred_at,
                client_order_id, run_id, run_position, fetched_at
         FROM (

@@ -9,7 +9,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from liquid_sync.hooks import LiquidHook, extract_account_from_connection
-from tests.liquid_sync.emulator import BETA, start_emulator
+from tests.liquid_sync.emulator import BETA, running_emulator
 
 SECRET = "token-secret-for-the-hook-tests-0123456789"
 
@@ -75,16 +75,13 @@ def test_ui_fields_are_relabelled():
 
 
 def test_extract_account_from_connection(monkeypatch, tmp_path):
-    emulator, server = start_emulator(accounts=(BETA,), tokens_per_account=1)
-    try:
+    with running_emulator(accounts=(BETA,), tokens_per_account=1) as emulator:
         token = emulator.token("beta")
         set_connection(monkeypatch, "liquid_beta", {
             "conn_type": "http", "host": emulator.url, "login": token.token_id, "password": token.secret,
             "extra": {"account": "beta", "rate_limit": 600},
         })
         summary = extract_account_from_connection("liquid_beta", "full", "from-conn", tmp_path)
-    finally:
-        server.stop()
     assert summary["status"] == "completed" and summary["account"] == "beta"
     assert summary["records"]["executions"] == BETA.executions
     assert token.secret not in json.dumps(summary)

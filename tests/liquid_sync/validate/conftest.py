@@ -16,7 +16,7 @@ import pytest
 
 from liquid_sync.transform.batch import batch_dir, read_manifest, table_path
 from liquid_sync.validate.datasets import BATCH_TABLES, Dataset, to_frame
-from tests.liquid_sync.emulator import BETA, start_emulator
+from tests.liquid_sync.emulator import BETA, running_emulator
 from tests.liquid_sync.pipeline import Pipeline
 
 # The emulator's history ends at 2021-10-01; a validation "now" a day later.
@@ -68,13 +68,10 @@ class Staged:
 @pytest.fixture(scope="session")
 def staged_original(tmp_path_factory) -> Staged:
     root = tmp_path_factory.mktemp("staged")
-    emulator, server = start_emulator(accounts=(BETA,), tokens_per_account=1)
-    try:
+    with running_emulator(accounts=(BETA,), tokens_per_account=1) as emulator:
         pipeline = Pipeline(emulator, root)
         pipeline.import_files("beta", pipeline.export("beta"))
         manifest = pipeline.transform([pipeline.extract("beta", "full")])
-    finally:
-        server.stop()
     staged = Staged(root, manifest["batch_id"])
     assert all(staged.manifest["counts"][name] > 0 for name in BATCH_TABLES)
     return staged
