@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import tempfile
 import time
 from pathlib import Path
 
 import requests
 
+from child_process import peak_rss_mib, spawned
 from liquid_emulator.exchange import AccountSpec, Exchange
 from liquid_emulator.server import EmulatorServer
 from liquid_sync.extract import extract_account
@@ -41,28 +41,15 @@ def extract_in_child(url: str, token_id: str, secret: str, mode: str, run_id: st
     client = LiquidClient(url, token_id, secret, account="bench", rate_limit=UNPACED)
     began = time.perf_counter()
     summary = extract_account("bench", client, mode, run_id, Path(data_dir))
-    out.put((summary, time.perf_counter() - began, peak_memory_mb()))
-
-
-def peak_memory_mb() -> int:
-    """This process's peak resident memory since it started (``VmHWM``, Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    out.put((summary, time.perf_counter() - began, round(peak_rss_mib())))
 
 
 def timed_run(server: EmulatorServer, exchange: Exchange, mode: str, run_id: str, data_dir: Path) -> dict:
     """One extraction in a fresh child process, so its peak memory is the extraction's own."""
     token = exchange.tokens[0]
     requests.post(f"{server.url}/_emulator/stats/reset", timeout=10)
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
-    child = context.Process(target=extract_in_child, args=(server.url, token.token_id, token.secret, mode, run_id,
-                                                          str(data_dir), out))
-    child.start()
-    summary, seconds, peak_mb = out.get()
-    child.join()
+    summary, seconds, peak_mb = spawned(extract_in_child, server.url, token.token_id, token.secret, mode, run_id,
+                                        str(data_dir))
     served = requests.get(f"{server.url}/_emulator/stats", timeout=10).json()["tokens"][token.token_id]
     records = sum(summary["records"].values())
     return {

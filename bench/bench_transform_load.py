@@ -28,13 +28,13 @@ Measured on 2 cores (time and peak RSS; medians of 3 runs, the 512 MB row one ru
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from child_process import peak_rss_mib, spawned
 from liquid_emulator.exchange import AccountSpec, Exchange
 from liquid_emulator.export import write_exports
 from liquid_emulator.history import INITIAL_NOW_MS
@@ -50,13 +50,6 @@ UNPACED = 1_000_000
 ACCOUNT = "bench"
 
 
-def peak_memory_mb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 def _extract(url: str, token_id: str, secret: str, run_id: str, data_dir: str, warehouse: str, out) -> None:
     client = LiquidClient(url, token_id, secret, account=ACCOUNT, rate_limit=UNPACED)
     summary = extract_account(ACCOUNT, client, "incremental", run_id, Path(data_dir), warehouse_path=Path(warehouse))
@@ -67,25 +60,13 @@ def _transform(runs: list[dict], batch_id: str, data_dir: str, warehouse: str, m
     began = time.perf_counter()
     manifest = transform(runs, batch_id, data_dir=Path(data_dir), warehouse_path=Path(warehouse),
                          memory_limit=memory_limit)
-    out.put((time.perf_counter() - began, peak_memory_mb(), manifest["counts"]))
+    out.put((time.perf_counter() - began, round(peak_rss_mib()), manifest["counts"]))
 
 
 def _load(batch: str, warehouse: str, memory_limit: str, out) -> None:
     began = time.perf_counter()
     summary = load_batch(Path(batch), warehouse_path=Path(warehouse), memory_limit=memory_limit)
-    out.put((time.perf_counter() - began, peak_memory_mb(), summary["status"]))
-
-
-def in_child(target, *args):
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
-    child = context.Process(target=target, args=(*args, out))
-    child.start()
-    result = out.get()
-    child.join()
-    if child.exitcode:
-        raise SystemExit(f"{target.__name__} failed with exit code {child.exitcode}")
-    return result
+    out.put((time.perf_counter() - began, round(peak_rss_mib()), summary["status"]))
 
 
 def report(name: str, executions: int, results: list[tuple]) -> None:
@@ -105,7 +86,7 @@ def bench(executions: int, runs: int, memory_limit: str, work: Path) -> None:
         exports = write_exports(account, work / "exports", until_ms=middle)
         outcomes = import_files([exports.trades], account=ACCOUNT, warehouse_path=warehouse)
         assert [o.status for o in outcomes] == [IMPORTED], [o.summary() for o in outcomes]
-        first = in_child(_extract, server.url, token.token_id, token.secret, "full", str(data_dir), str(warehouse))
+        first = spawned(_extract, server.url, token.token_id, token.secret, "full", str(data_dir), str(warehouse))
         print(f"{executions:>9,} executions  setup: {first['records']} in {time.perf_counter() - began:.0f} s",
               flush=True)
         before_load = work / "before-load.duckdb"
@@ -114,21 +95,21 @@ def bench(executions: int, runs: int, memory_limit: str, work: Path) -> None:
         transforms, loads = [], []
         for run in range(runs):
             shutil.copyfile(before_load, warehouse)
-            transforms.append(in_child(_transform, [first], f"full-{run}", str(data_dir), str(warehouse), memory_limit))
-            loads.append(in_child(_load, str(batch_dir(data_dir, f"full-{run}")), str(warehouse), memory_limit))
+            transforms.append(spawned(_transform, [first], f"full-{run}", str(data_dir), str(warehouse), memory_limit))
+            loads.append(spawned(_load, str(batch_dir(data_dir, f"full-{run}")), str(warehouse), memory_limit))
         report("transform", executions, transforms)
         report("load", executions, loads)
         print(f"{'':>9}             batch rows: {transforms[0][2]}", flush=True)
 
         server.exchange.advance_clock(9 * 86400)
-        later = in_child(_extract, server.url, token.token_id, token.secret, "later", str(data_dir), str(warehouse))
+        later = spawned(_extract, server.url, token.token_id, token.secret, "later", str(data_dir), str(warehouse))
         loaded = work / "loaded.duckdb"
         shutil.copyfile(warehouse, loaded)
         incremental = []
         for run in range(runs):
             shutil.copyfile(loaded, warehouse)
-            transformed = in_child(_transform, [later], f"later-{run}", str(data_dir), str(warehouse), memory_limit)
-            applied = in_child(_load, str(batch_dir(data_dir, f"later-{run}")), str(warehouse), memory_limit)
+            transformed = spawned(_transform, [later], f"later-{run}", str(data_dir), str(warehouse), memory_limit)
+            applied = spawned(_load, str(batch_dir(data_dir, f"later-{run}")), str(warehouse), memory_limit)
             incremental.append((transformed[0] + applied[0], max(transformed[1], applied[1])))
         report("incremental", executions, incremental)
 

@@ -30,7 +30,6 @@ Measured on 2 cores (medians of 3 runs):
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import shutil
 import statistics
 import tempfile
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 
+from child_process import peak_rss_mib, spawned
 from liquid_sync.extract.raw_pages import PageMeta, write_page
 from liquid_sync.transform.batch import TABLES, batch_dir, table_path, write_manifest
 from liquid_sync.warehouse import connect
@@ -87,13 +87,6 @@ DEPOSITS = """
            1000 AS amount, 0 AS fee, TIMESTAMPTZ '2019-01-01 00:00:00+00' + to_seconds(d * 3600) AS occurred_at,
            1 AS ledger_file_id, d AS ledger_line
     FROM range(1, 1001) AS r(d)"""
-
-
-def peak_memory_mb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def write_batch(data_dir: Path, trades: int) -> Path:
@@ -147,7 +140,7 @@ def _raw_pages(folder: str, data_dir: str, out) -> None:
     now = datetime.now(UTC)
     run = run_suites(Path(data_dir), "raw", now, datasets, [s for s in build_suites(now) if s.name == "raw_pages"])
     status = "passed" if all(o.success for o in run.outcomes) else "failed"
-    out.put((time.perf_counter() - began, peak_memory_mb(), 0.0, f"{status}, {run.rows}"))
+    out.put((time.perf_counter() - began, round(peak_rss_mib()), 0.0, f"{status}, {run.rows}"))
 
 
 def _validate(directory: str, data_dir: str, warehouse: str, out) -> None:
@@ -162,7 +155,7 @@ def _validate(directory: str, data_dir: str, warehouse: str, out) -> None:
         status = validate_batch(Path(directory), data_dir=Path(data_dir), warehouse_path=Path(warehouse))["status"]
     except ValidationFailed as failure:
         status = str(failure).splitlines()[1][:160]
-    out.put((time.perf_counter() - began, peak_memory_mb(), imported, status))
+    out.put((time.perf_counter() - began, round(peak_rss_mib()), imported, status))
 
 
 def _steps(directory: str, data_dir: str, warehouse: str, out) -> None:
@@ -192,18 +185,6 @@ def _steps(directory: str, data_dir: str, warehouse: str, out) -> None:
     out.put(steps)
 
 
-def in_child(target, *args):
-    context = multiprocessing.get_context("spawn")
-    out = context.Queue()
-    child = context.Process(target=target, args=(*args, out))
-    child.start()
-    result = out.get()
-    child.join()
-    if child.exitcode:
-        raise SystemExit(f"{target.__name__} failed with exit code {child.exitcode}")
-    return result
-
-
 def report(name: str, trades: int, results: list[tuple]) -> None:
     times = [r[0] for r in results]
     print(f"{trades:>9,} trades  {name:<12} median {statistics.median(times):6.2f} s"
@@ -219,7 +200,7 @@ def bench(trades: int, runs: int, work: Path) -> None:
     connect(warehouse).close()
     print(f"{trades:>9,} trades  setup {time.perf_counter() - began:.1f} s", flush=True)
 
-    passing = [in_child(_validate, str(clean), str(data_dir), str(warehouse)) for _ in range(runs)]
+    passing = [spawned(_validate, str(clean), str(data_dir), str(warehouse)) for _ in range(runs)]
     if any(result[3] != "passed" for result in passing):
         raise SystemExit(f"the clean batch failed validation: {passing[0][3]}")
     report("clean", trades, passing)
@@ -236,14 +217,14 @@ def bench(trades: int, runs: int, work: Path) -> None:
             con.execute(f"COPY t TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
         finally:
             con.close()
-        failing.append(in_child(_validate, str(copy), str(data_dir), str(warehouse)))
+        failing.append(spawned(_validate, str(copy), str(data_dir), str(warehouse)))
     report("one bad row", trades, failing)
 
     pages = work / "raw-pages"
     write_raw_pages(pages, trades)
-    report("raw pages", trades, [in_child(_raw_pages, str(pages), str(data_dir)) for _ in range(runs)])
+    report("raw pages", trades, [spawned(_raw_pages, str(pages), str(data_dir)) for _ in range(runs)])
 
-    steps = in_child(_steps, str(clean), str(data_dir), str(warehouse))
+    steps = spawned(_steps, str(clean), str(data_dir), str(warehouse))
     print(f"{'':>9}         steps of one clean validation: "
           + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items()), flush=True)
 

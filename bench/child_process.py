@@ -6,6 +6,9 @@ with the keyword arguments as JSON on stdin. The child imports ``MODULE`` (a fil
 ``peak_rss_mib`` added: the child's peak resident memory (``VmHWM``; the interpreter and the
 libraries it imported included). A token secret travels in the environment variable
 ``BENCH_TOKEN_SECRET``, never on a command line. The child's log goes to ``log_path``.
+
+The per-stage scripts use ``spawned(target, *args)`` instead: ``target(*args, out)`` in a
+spawned process that puts its result on queue ``out``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -51,6 +55,19 @@ def measure(function: Callable[..., dict], log_path: Path, secret: str | None = 
         raise ChildFailed(f"{function.__module__}.{function.__name__} exited with {completed.returncode}; "
                           f"log {log_path}:\n{tail}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def spawned(target: Callable[..., None], *args):
+    """What ``target(*args, out)``, run in a spawned process, put on queue ``out``."""
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    child = context.Process(target=target, args=(*args, out))
+    child.start()
+    result = out.get()
+    child.join()
+    if child.exitcode:
+        raise SystemExit(f"{target.__name__} failed with exit code {child.exitcode}")
+    return result
 
 
 def token_secret() -> str:
