@@ -34,7 +34,7 @@ demo: $(VENV)/.bootstrapped
 test: $(VENV)/.bootstrapped
 	$(VENV)/bin/python -m pytest
 
-# Every benchmark figure, into BENCHMARKS.md (about half an hour: 1M-execution accounts included).
+# Every benchmark figure, into BENCHMARKS.md (about 20 minutes on 2 cores, 1M-execution accounts included).
 bench: $(BENCH_VENV)/.bootstrapped
 	$(BENCH_VENV)/bin/python bench/run_benchmarks.py
 
