@@ -1,7 +1,9 @@
-"""Atomic file replacement: a reader sees the old file or the whole new one, even after a crash."""
+"""Atomic file replacement: a reader sees the old file or the whole new one, even after a crash.
+And reading such a JSON file back."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -46,3 +48,14 @@ def remove_temporaries(directory: Path) -> int:
         stale.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def read_json_file(path: Path, what: str) -> dict | None:
+    """The JSON object at ``path``, or None when there is no file; ``ValueError`` naming the
+    file and ``what`` it holds when it cannot be parsed."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError as exc:
+        raise ValueError(f"{path}: unreadable {what} ({exc})") from None

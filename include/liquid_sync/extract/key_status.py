@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from liquid_sync import config
-from liquid_sync.extract.files import atomic_write_text, fsync_dir
+from liquid_sync.extract.files import atomic_write_text, fsync_dir, read_json_file
 from liquid_sync.extract.layout import Layout
 
 
@@ -35,14 +35,8 @@ class DisabledKey:
 
 
 def disabled_key(layout: Layout, account: str) -> DisabledKey | None:
-    path = layout.key_status_path(account)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except ValueError as exc:
-        raise ValueError(f"{path}: unreadable key status ({exc})") from None
-    return DisabledKey(**data)
+    data = read_json_file(layout.key_status_path(account), "key status")
+    return None if data is None else DisabledKey(**data)
 
 
 def disable_key(layout: Layout, account: str, token_id: str, reason: str, endpoint: str, run_id: str) -> DisabledKey:
@@ -54,8 +48,8 @@ def disable_key(layout: Layout, account: str, token_id: str, reason: str, endpoi
 def disabled_keys(data_dir: Path | None = None) -> list[DisabledKey]:
     """Every disabled key, by account name (for ``liquid-sync keys list``)."""
     layout = _layout(data_dir)
-    marks = [DisabledKey(**json.loads(p.read_text(encoding="utf-8")))
-             for p in sorted(layout.keys_dir().glob("*.json"))]
+    statuses = (read_json_file(path, "key status") for path in layout.keys_dir().glob("*.json"))
+    marks = [DisabledKey(**data) for data in statuses if data is not None]
     return sorted(marks, key=lambda m: m.account)
 
 

@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from liquid_sync.extract.files import atomic_write_text
+from liquid_sync.extract.files import atomic_write_text, read_json_file
 from liquid_sync.extract.manifest import PageEvent
 
 STATE_FORMAT = 1
@@ -45,12 +45,9 @@ def empty_state(account: str) -> dict:
 
 def load_state(path: Path) -> dict | None:
     """The committed state at ``path``, or None before the first completed run."""
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    state = read_json_file(path, "state")
+    if state is None:
         return None
-    except ValueError as exc:
-        raise ValueError(f"{path}: unreadable state ({exc})") from None
     if state.get("format") != STATE_FORMAT:
         raise ValueError(f"{path}: unsupported state format {state.get('format')!r}")
     return state

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from liquid_sync.extract.files import atomic_write_text
+from liquid_sync.extract.files import atomic_write_text, read_json_file
 
 MANIFEST = "manifest.json"
 BATCH_FORMAT = 1
@@ -73,12 +73,9 @@ def table_path(directory: Path, table: str) -> Path:
 def read_manifest(directory: Path) -> dict:
     """The manifest of the complete batch in ``directory``; ``ValueError`` if there is none."""
     path = directory / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{directory}: not a complete batch (no {MANIFEST})") from None
-    except ValueError as exc:
-        raise ValueError(f"{path}: unreadable batch manifest ({exc})") from None
+    manifest = read_json_file(path, "batch manifest")
+    if manifest is None:
+        raise ValueError(f"{directory}: not a complete batch (no {MANIFEST})")
     if manifest.get("format") != BATCH_FORMAT:
         raise ValueError(f"{path}: unsupported batch format {manifest.get('format')!r}")
     missing = [t.name for t in TABLES if not table_path(directory, t.name).exists()]
