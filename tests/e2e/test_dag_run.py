@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from liquid_emulator.export import write_exports
-from liquid_sync import warehouse
 from liquid_sync.orchestration import local_airflow, settings
 from liquid_sync.orchestration.summary import summaries_dir
 from tests.liquid_sync.pipeline import closed_executions
+from tests.warehouse_query import query
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -53,11 +53,7 @@ class LocalAirflow:
         return json.loads(path.read_text()), log.read_text()
 
     def rows(self, sql: str) -> list[tuple]:
-        con = warehouse.connect(self.data / "warehouse.duckdb", read_only=True)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
+        return query(self.data / "warehouse.duckdb", sql)
 
     def asset_events(self) -> list[str]:
         with sqlite3.connect(self.root / "home" / "airflow.db") as db:

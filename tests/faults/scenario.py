@@ -19,7 +19,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
 
 from liquid_emulator.exchange import AccountSpec, Exchange, Token
 from liquid_emulator.export import write_exports
@@ -34,6 +33,8 @@ from liquid_sync.reconcile import reconcile
 from liquid_sync.transform import transform
 from liquid_sync.transform.batch import batch_dir
 from liquid_sync.validate import validate_batch
+from tests.liquid_sync.emulator import Emulator
+from tests.warehouse_query import query
 
 ALPHA = AccountSpec("alpha", seed=21, executions=2500)
 BETA = AccountSpec("beta", seed=22, executions=800)
@@ -50,31 +51,19 @@ API_TABLES = ("orders", "api_executions", "api_withdrawals", "sync_state")  # wh
 RUN_ID_COLUMNS = frozenset({"run_id", "batch_id", "state_run_id", "last_run_id", "api_run_id"})
 
 
-@dataclass
-class Emulated:
+class Emulated(Emulator):
     """An emulator of both accounts over HTTP, rate limit off (the fault tests share tokens)."""
-
-    exchange: Exchange
-    server: EmulatorServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
 
     @property
     def secrets(self) -> list[str]:
         return [t.secret for t in self.exchange.tokens]
 
-    def token(self, account: str, index: int = 0) -> Token:
-        return [t for t in self.exchange.tokens if t.account == account][index]
-
-    def admin(self, path: str, body: dict | None = None) -> dict:
-        response = requests.post(f"{self.url}/_emulator{path}", json=body, timeout=10)
-        assert response.status_code in (200, 201), response.text
-        return response.json()
-
     def stop(self) -> None:
         self.server.stop()
+
+    def client(self, account: str, index: int = 0, **options) -> LiquidClient:
+        """A client of the account's ``index``-th token with the limit off and short backoffs."""
+        return client_for(self.url, self.token(account, index), **options)
 
 
 def start_emulator(days_later: int = 0, tokens_per_account: int = 2) -> Emulated:
@@ -91,10 +80,6 @@ def client_for(url: str, token: Token, **options) -> LiquidClient:
     options = {"rate_limit": UNLIMITED, "rate_window_seconds": 1.0, "backoff_base_seconds": 0.01,
                "backoff_cap_seconds": 0.05, "timeout_seconds": 10.0, **options}
     return LiquidClient(url, token.token_id, token.secret, account=token.account, **options)
-
-
-def client(emulated: Emulated, account: str, index: int = 0, **options) -> LiquidClient:
-    return client_for(emulated.url, emulated.token(account, index), **options)
 
 
 def middle_ms(emulated: Emulated) -> int:
@@ -136,11 +121,7 @@ class Site:
         return Site(root)
 
     def rows(self, sql: str, params: object = None) -> list[tuple]:
-        con = warehouse_db.connect(self.warehouse, read_only=True)
-        try:
-            return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+        return query(self.warehouse, sql, params)
 
     def tables(self, names: tuple[str, ...] = COMPARED_TABLES, *, ignore_run_ids: bool = False,
                account: str | None = None) -> dict[str, list[tuple]]:
@@ -187,7 +168,7 @@ def extract_all(site: Site, emulated: Emulated, run_id: str, *, mode: str = "inc
     (account: error). ``on_page(account, event)`` is called after each page."""
     runs, failures = [], {}
     for account in ACCOUNTS:
-        liquid = client(emulated, account, (tokens or {}).get(account, 0), **(client_options or {}))
+        liquid = emulated.client(account, (tokens or {}).get(account, 0), **(client_options or {}))
         pages = None if on_page is None else (lambda event, account=account: on_page(account, event))
         try:
             runs.append(extract_account(account, liquid, mode, run_id, site.data_dir, warehouse_path=site.warehouse,

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from liquid_emulator.export import ExportPaths, write_exports
 from liquid_emulator.model import Account, Execution, units_to_decimal
-from liquid_sync import warehouse
 from liquid_sync.extract import extract_account
 from liquid_sync.imports import IMPORTED, import_files
 from liquid_sync.load import load_batch
 from liquid_sync.transform import transform
 from liquid_sync.transform.batch import batch_dir
+from tests.warehouse_query import query
 
 CLOSED = ("filled", "cancelled")
 
@@ -58,11 +58,7 @@ class Pipeline:
         assert all(o.status == IMPORTED for o in outcomes), [o.summary() for o in outcomes]
 
     def rows(self, sql: str, params: object = None) -> list[tuple]:
-        con = warehouse.connect(self.warehouse, read_only=True)
-        try:
-            return con.execute(sql, params).fetchall()
-        finally:
-            con.close()
+        return query(self.warehouse, sql, params)
 
     def table(self, name: str) -> list[tuple]:
         """Every row of ``name``, sorted (order-independent comparison)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from liquid_sync import warehouse
 from liquid_sync.imports import FileOutcome, import_files
+from tests.warehouse_query import query  # noqa: F401  (the import tests' look-up)
 
 TRADES_HEADER = "Quote Currency,Base Currency,Execution Id,Type,Date,Open Qty,Price,Fee,Fee Currency,Amount"
 _LEDGER_HEAD = ("exchange", "currency_type", "direction", "transaction_id", "transaction_type", "gross_amount",
@@ -54,13 +54,6 @@ def ledger_files(folder: Path, stem: str, entries: list[str]) -> tuple[Path, Pat
 def import_paths(warehouse_path: Path, *paths: Path, account: str | None = "demo") -> list[FileOutcome]:
     return import_files(list(paths), account=account, warehouse_path=warehouse_path)
 
-
-def query(warehouse_path: Path, sql: str, params: object = None) -> list[tuple]:
-    con = warehouse.connect(warehouse_path, read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def data_row_counts(warehouse_path: Path) -> dict[str, int]:

@@ -11,23 +11,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from liquid_sync import warehouse
 from liquid_sync.load import load_batch
 from liquid_sync.transform.batch import batch_dir
 from liquid_sync.validate import ValidationFailed, validate_batch
 from liquid_sync.validate.quarantine import SUMMARY, quarantine_dir
+from tests.warehouse_query import query
 
 ROOT = Path(__file__).resolve().parents[3]
 SUITES = ("raw_pages", "orders", "api_executions", "trades", "withdrawals", "deposits", "trade_orders",
           "order_fills", "trade_legs")
 
-
-def rows(warehouse_path: Path, sql: str, params: object = None) -> list[tuple]:
-    con = warehouse.connect(warehouse_path, read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
 
 
 def validate(staged) -> dict:
@@ -38,7 +31,7 @@ def test_a_clean_batch_passes_is_recorded_and_loads(staged):
     report = validate(staged)
     assert report["status"] == "passed" and report["batch_id"] == staged.batch_id
     assert set(report["rows"]) == set(SUITES) and report["rows"]["trades"] == staged.manifest["counts"]["trades"]
-    recorded = rows(staged.warehouse, "SELECT suite, success FROM validation_results WHERE validation_id = ?",
+    recorded = query(staged.warehouse, "SELECT suite, success FROM validation_results WHERE validation_id = ?",
                     [report["validation_id"]])
     assert len(recorded) == report["expectations"] and all(success for _, success in recorded)
     assert {suite for suite, _ in recorded} == set(SUITES)
@@ -67,10 +60,10 @@ def test_a_corrupted_staged_table_stops_the_run_before_the_load(staged):
     assert (held / SUMMARY).read_text(encoding="utf-8") == summary + "\n"
     with pytest.raises(ValueError, match="not a complete batch"):
         load_batch(staged.batch_dir, warehouse_path=staged.warehouse)
-    assert rows(staged.warehouse, "SELECT count(*) FROM load_batches UNION ALL SELECT count(*) FROM trades") == [
+    assert query(staged.warehouse, "SELECT count(*) FROM load_batches UNION ALL SELECT count(*) FROM trades") == [
         (0,), (0,)]
 
-    [failed] = rows(staged.warehouse, """SELECT dataset, expectation_type, checked_columns, unexpected_count,
+    [failed] = query(staged.warehouse, """SELECT dataset, expectation_type, checked_columns, unexpected_count,
                                                 element_count, examples
                                          FROM validation_results WHERE NOT success""")
     assert failed[:5] == ("trades", "expect_column_values_to_be_in_set", "side", 1, trades)
